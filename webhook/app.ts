@@ -1,0 +1,120 @@
+// The HTTP surface, built without listening (tests drive it with supertest; main.ts listens):
+//   GET|POST /auth   the Hasura auth webhook (GET: client headers; POST: {"headers": ...})
+//   GET /healthz     the process is alive
+//   GET /readyz      the database answers and the change listener is connected
+//   GET /metrics     Prometheus text
+// Errors never reach Express's default handler: every path ends in 200, 401 or 503 with a fixed
+// body, so neither a stack trace nor an internal message is ever shown to a caller.
+
+import express, { type NextFunction, type Request, type Response } from "express";
+import type { Authenticator, AuthResult } from "./authenticator";
+import type { Config } from "./config";
+import { DENIED_BODY, UNAVAILABLE_BODY } from "./hasura/answers";
+import { authorizationFromGet, authorizationFromPost, headerFromPost, presentedCredential } from "./hasura/request";
+import type { Logger } from "./logger";
+import type { Metrics } from "./metrics";
+
+export interface Readiness {
+  (): Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+}
+
+export interface AppDeps {
+  readonly config: Config;
+  readonly authenticator: Authenticator;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly readiness: Readiness;
+}
+
+/** Hasura may forward the whole GraphQL request in POST mode; anything larger is refused (401). */
+const POST_BODY_LIMIT = "16mb";
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.disable("etag");
+  app.set("query parser", false);
+
+  app.get("/auth", (req, res) => {
+    const header = deps.config.failureLimit.trustedClientIpHeader;
+    const clientAddress = header ? trustedClientAddress(req.headers[header]) : undefined;
+    void answer(deps, res, presentedCredential(authorizationFromGet(req)), clientAddress);
+  });
+
+  app.post(
+    "/auth",
+    express.json({ limit: POST_BODY_LIMIT, type: () => true, strict: false }),
+    (req, res) => {
+      const header = deps.config.failureLimit.trustedClientIpHeader;
+      const clientAddress = header ? trustedClientAddress(headerFromPost(req.body, header)) : undefined;
+      void answer(deps, res, presentedCredential(authorizationFromPost(req.body)), clientAddress);
+    },
+  );
+
+  app.get("/healthz", (_req, res) => {
+    res.status(200).json({ status: "ok" });
+  });
+
+  app.get("/readyz", async (_req, res) => {
+    const { ready, checks } = await deps.readiness().catch(() => ({ ready: false, checks: {} }));
+    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", checks });
+  });
+
+  app.get("/metrics", async (_req, res) => {
+    res.setHeader("Content-Type", deps.metrics.registry.contentType);
+    res.status(200).send(await deps.metrics.registry.metrics());
+  });
+
+  // An unparsable or oversized POST body, or anything unexpected: a 401 for /auth (Hasura turns
+  // any other status into a 500), a plain 404/500 elsewhere; never the error itself.
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (req.path === "/auth") {
+      deps.metrics.requests.inc({ kind: "malformed", outcome: "denied" });
+      deps.logger.warn({ path: req.path, status: 401, reason: "unreadable_body" }, "auth request denied");
+      res.status(401).json(DENIED_BODY);
+      return;
+    }
+    deps.logger.error({ path: req.path, err: error }, "request failed");
+    res.status(500).json({ message: "internal error" });
+  });
+  app.use((_req, res) => {
+    res.status(404).json({ message: "not found" });
+  });
+  return app;
+}
+
+async function answer(deps: AppDeps, res: Response, presented: ReturnType<typeof presentedCredential>, clientAddress: string | undefined): Promise<void> {
+  const started = process.hrtime.bigint();
+  let result: AuthResult;
+  try {
+    result = await deps.authenticator.authenticate(presented, clientAddress);
+  } catch (error) {
+    result = { status: 503, kind: "malformed", reason: "unavailable", label: "-", error };
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cache = result.status === 200 ? result.cache : "miss";
+  deps.metrics.latency.observe({ kind: result.kind, cache }, seconds);
+  if (result.status === 200) {
+    deps.metrics.requests.inc({ kind: result.kind, outcome: "allowed" });
+    deps.logger.debug({ status: 200, kind: result.kind, cache: result.cache, credential: result.label, ms: seconds * 1000 }, "auth request allowed");
+    res.status(200).json(result.body);
+    return;
+  }
+  if (result.status === 401) {
+    deps.metrics.requests.inc({ kind: result.kind, outcome: "denied" });
+    deps.metrics.rejections.inc({ reason: result.reason });
+    deps.logger.warn({ status: 401, kind: result.kind, reason: result.reason, credential: result.label }, "auth request denied");
+    res.status(401).json(DENIED_BODY);
+    return;
+  }
+  deps.metrics.requests.inc({ kind: result.kind, outcome: result.reason === "overloaded" ? "overloaded" : "unavailable" });
+  deps.logger.error({ status: 503, kind: result.kind, reason: result.reason, credential: result.label, err: result.error }, "auth request could not be answered");
+  res.status(503).json(UNAVAILABLE_BODY);
+}
+
+/** The first address of a proxy's header (X-Forwarded-For may list several). */
+function trustedClientAddress(value: string | string[] | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const first = (Array.isArray(value) ? value[0] : value)?.split(",")[0]?.trim();
+  return first ? first.slice(0, 100) : undefined;
+}

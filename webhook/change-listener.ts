@@ -1,0 +1,107 @@
+// Keeps one LISTEN connection on the change channel the triggers notify, and turns each
+// notification into cache invalidations. The cache is only on while this is connected: on loss
+// it is turned off at once (every request then goes to the database), and the listener retries
+// with backoff; once reconnected the cache starts empty, since notifications may have been missed.
+
+import type { DatabaseHandle, NotificationSubscription } from "./db/connection";
+
+export const CHANGE_CHANNEL = "token_sidecar_auth_change";
+
+export interface ChangeListenerEvents {
+  onStateChange?(connected: boolean, error?: unknown): void;
+  onNotification?(tags: readonly string[]): void;
+}
+
+export class ChangeListener {
+  private subscription: NotificationSubscription | undefined;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private attempt = 0;
+
+  constructor(
+    private readonly database: Pick<DatabaseHandle, "listen">,
+    private readonly setCacheEnabled: (enabled: boolean) => void,
+    private readonly invalidate: (tags: readonly string[]) => void,
+    private readonly events: ChangeListenerEvents = {},
+    private readonly backoff = { initialMs: 250, maxMs: 10_000 },
+  ) {}
+
+  get connected(): boolean {
+    return this.subscription !== undefined;
+  }
+
+  /** PostgreSQL pid of the listening connection (tests terminate it to simulate loss). */
+  get backendPid(): number | undefined {
+    return this.subscription?.backendPid;
+  }
+
+  /** Resolves after the first attempt, connected or not (a failed attempt keeps retrying). */
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    this.setCacheEnabled(false);
+    await subscription?.close();
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    let current: NotificationSubscription | undefined;
+    let lostEarly = false;
+    try {
+      current = await this.database.listen(CHANGE_CHANNEL, {
+        onNotification: (payload) => this.handle(payload),
+        onDisconnect: (error) => {
+          if (current === undefined) lostEarly = true;
+          else this.lost(current, error);
+        },
+      });
+    } catch (error) {
+      this.events.onStateChange?.(false, error);
+      this.scheduleRetry();
+      return;
+    }
+    if (this.stopped || lostEarly) {
+      await current.close();
+      if (lostEarly) this.scheduleRetry();
+      return;
+    }
+    this.subscription = current;
+    this.attempt = 0;
+    this.setCacheEnabled(true);
+    this.events.onStateChange?.(true);
+  }
+
+  private handle(payload: string): void {
+    const tags = payload.split(" ").filter((tag) => tag !== "");
+    if (tags.length === 0) return;
+    this.invalidate(tags);
+    this.events.onNotification?.(tags);
+  }
+
+  private lost(subscription: NotificationSubscription, error: unknown): void {
+    if (this.subscription !== subscription) return;
+    this.subscription = undefined;
+    this.setCacheEnabled(false);
+    this.events.onStateChange?.(false, error);
+    void subscription.close();
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    if (this.stopped || this.retryTimer) return;
+    const delay = Math.min(this.backoff.maxMs, this.backoff.initialMs * 2 ** this.attempt);
+    this.attempt += 1;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.connect();
+    }, delay);
+    this.retryTimer.unref();
+  }
+}

@@ -1,0 +1,152 @@
+// Opens the database the configuration names: a pg Pool on DATABASE_URL, or the embedded PGlite
+// database in a data directory. Both give the same Kysely<Database> and the same LISTEN interface,
+// so the rest of the code never asks which one it has.
+
+import fs from "node:fs";
+import path from "node:path";
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import { EmbeddedDatabaseBusyError } from "../errors";
+import { quoteIdentifier } from "./identifiers";
+import { PGliteDialect } from "./pglite-dialect";
+import type { Database } from "./schema";
+
+export interface NotificationSubscription {
+  /** PostgreSQL backend pid of the listening connection (undefined on the embedded database). */
+  readonly backendPid: number | undefined;
+  close(): Promise<void>;
+}
+
+export interface ListenHandlers {
+  onNotification(payload: string): void;
+  /** The listening connection is gone; notifications may have been missed. */
+  onDisconnect(error: unknown): void;
+}
+
+export interface DatabaseHandle {
+  readonly kind: "postgres" | "pglite";
+  readonly db: Kysely<Database>;
+  /** Opens a dedicated connection that LISTENs on `channel`. */
+  listen(channel: string, handlers: ListenHandlers): Promise<NotificationSubscription>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  databaseUrl: string | undefined;
+  embeddedDataDir?: string;
+  poolMax?: number;
+  /** Reports pool-level errors of idle connections (they must not crash the process). */
+  onPoolError?: (error: Error) => void;
+}
+
+export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolMax ?? 10, options.onPoolError);
+  return openEmbedded(options.embeddedDataDir ?? "./.data");
+}
+
+function openPostgres(url: string, poolMax: number, onPoolError?: (error: Error) => void): DatabaseHandle {
+  const pool = new pg.Pool({ connectionString: url, max: poolMax, connectionTimeoutMillis: 5000 });
+  pool.on("error", (error) => onPoolError?.(error));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    kind: "postgres",
+    db,
+    async listen(channel, handlers) {
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+      let closing = false;
+      let reported = false;
+      const disconnect = (error: unknown) => {
+        if (closing || reported) return;
+        reported = true;
+        handlers.onDisconnect(error);
+      };
+      client.on("notification", (message) => {
+        if (message.channel === channel) handlers.onNotification(message.payload ?? "");
+      });
+      client.on("error", disconnect);
+      client.on("end", () => disconnect(new Error("listener connection ended")));
+      await client.connect();
+      await client.query(`LISTEN ${quoteIdentifier(channel)}`);
+      const backendPid = (client as unknown as { processID?: number }).processID;
+      return {
+        backendPid,
+        async close() {
+          closing = true;
+          await client.end().catch(() => undefined);
+        },
+      };
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+async function openEmbedded(dataDir: string): Promise<DatabaseHandle> {
+  const { PGlite, types } = await import("@electric-sql/pglite");
+  const inMemory = dataDir === ":memory:";
+  const releaseLock = inMemory ? () => undefined : lockDataDir(dataDir);
+  let pglite;
+  try {
+    // int8 as string, as pg returns it, so ids look the same on both backends.
+    const parsers = { [types.INT8]: (value: string) => value };
+    pglite = inMemory ? await PGlite.create({ parsers }) : await PGlite.create(dataDir, { parsers });
+  } catch (error) {
+    releaseLock();
+    throw error;
+  }
+  const instance = pglite;
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(instance) });
+  return {
+    kind: "pglite",
+    db,
+    async listen(channel, handlers) {
+      const unlisten = await instance.listen(channel, (payload) => handlers.onNotification(payload));
+      return {
+        backendPid: undefined,
+        async close() {
+          await unlisten().catch(() => undefined);
+        },
+      };
+    },
+    async close() {
+      await db.destroy();
+      await instance.close().catch(() => undefined);
+      releaseLock();
+    },
+  };
+}
+
+/** PGlite must only ever be opened by one process; a pid file in the data directory says who has it. */
+function lockDataDir(dataDir: string): () => void {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const lockFile = path.join(dataDir, "sidecar.pid");
+  const holder = readLockHolder(lockFile);
+  if (holder !== undefined && holder !== process.pid && isAlive(holder)) {
+    throw new EmbeddedDatabaseBusyError(
+      `the embedded database in ${dataDir} is in use by process ${holder}; stop it first, or set DATABASE_URL`,
+    );
+  }
+  fs.writeFileSync(lockFile, String(process.pid));
+  return () => {
+    if (readLockHolder(lockFile) === process.pid) fs.rmSync(lockFile, { force: true });
+  };
+}
+
+function readLockHolder(lockFile: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(lockFile, "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
