@@ -73,6 +73,11 @@ export class AnswerCache {
     return found;
   }
 
+  /** Whether an answer is held for `key` (no metrics, no change to eviction order). */
+  has(key: string): boolean {
+    return this.active && this.entries.peek(key, this.clock());
+  }
+
   /** Take before reading the database; pass to set(). */
   ticket(): number {
     return this.generation;

@@ -28,6 +28,11 @@ export class LruMap<V> {
     return entry.value;
   }
 
+  peek(key: string, now: number): boolean {
+    const entry = this.entries.get(key);
+    return entry !== undefined && entry.expiresAt > now;
+  }
+
   set(key: string, value: V, expiresAt: number): void {
     if (this.maxEntries <= 0) return;
     if (this.entries.has(key)) this.delete(key, "invalidated");

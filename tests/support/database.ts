@@ -4,10 +4,12 @@
 // two test files ever share rows.
 
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { openDatabase, type DatabaseHandle } from "../../webhook/db/connection";
 import { applyReferenceSchema, migrateUp } from "../../migrations/runner";
 import { templateName, type SchemaKind } from "./templates";
+import { adminQuery, withDatabase } from "./postgres-admin";
+
+export { adminQuery, withDatabase };
 
 export interface TestDatabase {
   readonly handle: DatabaseHandle;
@@ -48,20 +50,4 @@ async function createPgliteDatabase(schema: SchemaKind): Promise<TestDatabase> {
   if (schema === "reference") await applyReferenceSchema(handle.db);
   if (schema === "migrated") await migrateUp(handle.db, { referenceSchema: true });
   return { handle, db: handle.db, url: undefined, close: () => handle.close() };
-}
-
-export async function adminQuery(serverUrl: string, text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
-
-export function withDatabase(serverUrl: string, database: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
 }

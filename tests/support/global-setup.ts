@@ -1,11 +1,10 @@
 // Runs once before all test files. On PostgreSQL it builds the template databases that
 // createTestDatabase() clones (fast: a file copy instead of re-running every migration per file).
 
-import pg from "pg";
 import { openDatabase } from "../../webhook/db/connection";
 import { applyReferenceSchema, migrateUp } from "../../migrations/runner";
 import { templateName, type SchemaKind } from "./templates";
-import { adminQuery, withDatabase } from "./database";
+import { adminQuery, withDatabase } from "./postgres-admin";
 
 export default async function globalSetup(): Promise<void> {
   const serverUrl = process.env.DATABASE_URL;
@@ -30,12 +29,6 @@ export default async function globalSetup(): Promise<void> {
 }
 
 async function databaseExists(serverUrl: string, name: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
-    return (rowCount ?? 0) > 0;
-  } finally {
-    await client.end();
-  }
+  const { rowCount } = await adminQuery(serverUrl, "SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+  return (rowCount ?? 0) > 0;
 }
