@@ -57,7 +57,9 @@ export class Authenticator {
   constructor(private readonly deps: AuthenticatorDeps) {
     const { config } = deps;
     this.clock = deps.clock ?? Date.now;
-    this.proofs = new LruMap<string>(Math.max(1000, config.cache.maxEntries));
+    // AUTH_CACHE_MAX_ENTRIES=0 turns off all reuse: every request is verified from scratch, hash
+    // included, as Ghostwriter does (the benchmarks use it as their baseline).
+    this.proofs = new LruMap<string>(config.cache.maxEntries === 0 ? 0 : Math.max(1000, config.cache.maxEntries));
     this.prefixFailures = new FailureLimiter({ limit: config.failureLimit.perPrefix, windowSeconds: config.failureLimit.windowSeconds }, this.clock);
     this.clientFailures = new FailureLimiter({ limit: config.failureLimit.perClient, windowSeconds: config.failureLimit.windowSeconds }, this.clock);
   }

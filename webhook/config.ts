@@ -66,7 +66,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: "ANONYMOUS_ACCESS", default: "true", secret: false, description: "Answer requests without a bearer credential with the anonymous role. false: 401." },
   { name: "ANONYMOUS_ROLE", default: "public", secret: false, description: "Role given to requests without a bearer credential." },
   { name: "AUTH_CACHE_MAX_AGE_SECONDS", default: "60", secret: false, description: "Ceiling on how long a verified answer is cached, and on the max-age sent to Hasura for websocket expiry." },
-  { name: "AUTH_CACHE_MAX_ENTRIES", default: "10000", secret: false, description: "Most answers kept in memory; the least recently used are evicted." },
+  { name: "AUTH_CACHE_MAX_ENTRIES", default: "10000", secret: false, description: "Most answers kept in memory; the least recently used are evicted. 0 turns off all reuse (every request verified from scratch, hash included, as Ghostwriter does)." },
   { name: "HASH_CONCURRENCY", default: "2", secret: false, description: "Hash verifications run at once (each Argon2id verification at Django's parameters needs ~100 MiB)." },
   { name: "HASH_QUEUE_LIMIT", default: "32", secret: false, description: "Verifications allowed to wait; beyond it the webhook answers 503." },
   { name: "ARGON2_MEMORY_KIB", default: String(DEFAULT_ARGON2.memoryCost), secret: false, description: "Argon2id memory cost (KiB) of hashes the sidecar writes." },
