@@ -30,6 +30,7 @@ export interface VerifiedServiceToken {
 }
 
 export interface ServiceTokenChecks {
+  /** May be a transaction: the side effects are plain statements (each idempotent), as in Django. */
   readonly db: Kysely<Database>;
   /** Verifies the presented secret against the stored hash (bounded, constant-time). */
   checkSecret(record: ServiceTokenRecord): Promise<boolean>;
@@ -65,12 +66,12 @@ async function validateServiceToken(checks: Omit<ServiceTokenChecks, "checkSecre
   if (record.expiryDate !== null && record.expiryDate.getTime() < now.getTime()) return reject("expired");
 
   if (!record.creatorActive) {
-    await db.transaction().execute((trx) => revokeAllCredentialsOfCreator(trx, record.createdById));
+    await revokeAllCredentialsOfCreator(db, record.createdById);
     checks.onSideEffect?.({ kind: "revoked_creator_credentials", userId: record.createdById });
     return reject("creator_inactive");
   }
   if (!record.principal.creatorActive) {
-    await db.transaction().execute((trx) => deactivatePrincipalAndRevokeTokens(trx, record.principal.id));
+    await deactivatePrincipalAndRevokeTokens(db, record.principal.id);
     checks.onSideEffect?.({ kind: "deactivated_principal", principalId: record.principal.id });
     return reject("principal_creator_inactive");
   }
