@@ -89,7 +89,8 @@ export function parseGrants(specs: readonly string[]): NewPermission[] {
     if (resourceType === "project" && action !== "read") throw new InvalidInputError(`grant "${spec}": projects can only be granted read`);
     if (id === "all" && resourceType !== "project") throw new InvalidInputError(`grant "${spec}": only project read can cover all accessible projects`);
     if (id !== "all" && Number(id) > 2_147_483_647) throw new InvalidInputError(`grant "${spec}": the id is out of range`);
-    const key = `${resourceType}:${id}:${action}`;
+    // Keyed on the normalised id: "7" and "07" are the same row to the unique index.
+    const key = `${resourceType}:${id === "all" ? id : String(Number(id))}:${action}`;
     if (seen.has(key)) throw new InvalidInputError(`grant "${spec}" is given twice`);
     seen.add(key);
     grants.push(

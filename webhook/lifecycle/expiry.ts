@@ -7,6 +7,7 @@ import { InvalidInputError } from "../errors";
 
 const DURATION = /^(\d+)\s*(m|h|d|w)$/i;
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const MAX_DATE_MS = 8.64e15;
 
 export function parseExpiry(input: string | undefined, options: { now: Date; maxLifetimeDays: number }): Date {
   if (input === undefined || input.trim() === "") {
@@ -29,7 +30,11 @@ function parseExpiryText(text: string, now: Date): Date | undefined {
   const duration = DURATION.exec(text);
   if (duration) {
     const amount = Number(duration[1]);
-    return amount > 0 ? new Date(now.getTime() + amount * UNIT_MS[(duration[2] as string).toLowerCase()]!) : undefined;
+    if (!(amount > 0)) return undefined;
+    // A duration past the last representable Date would be an Invalid Date, which slips through
+    // every comparison; clamp it so the lifetime check rejects it as too far away.
+    const at = now.getTime() + amount * UNIT_MS[(duration[2] as string).toLowerCase()]!;
+    return new Date(Math.min(at, MAX_DATE_MS));
   }
   if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return validDate(`${text}T23:59:59Z`);
   const dateTime = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)(Z|[+-]\d{2}:?\d{2})?$/i.exec(text);

@@ -68,7 +68,8 @@ export async function createServiceToken(ctx: LifecycleContext, request: CreateS
 
 export async function listTokens(ctx: LifecycleContext, filter: { creator?: string; principalId?: string; includeRevoked?: boolean }): Promise<ServiceTokenRecord[]> {
   const createdById = filter.creator ? (await existingUser(ctx.db, filter.creator)).id : undefined;
-  return listServiceTokens(ctx.db, { createdById, principalId: filter.principalId, includeRevoked: filter.includeRevoked });
+  const principalId = filter.principalId === undefined ? undefined : positiveId(filter.principalId, "principal id");
+  return listServiceTokens(ctx.db, { createdById, principalId, includeRevoked: filter.includeRevoked });
 }
 
 /** Revocation cannot be undone. Revoking an already revoked token is an error, so scripts notice. */
