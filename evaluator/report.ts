@@ -6,6 +6,7 @@
 import { sql, type Kysely } from "kysely";
 import type { Config } from "../webhook/config";
 import type { Database } from "../webhook/db/schema";
+import { DatabaseUnavailableError } from "../webhook/errors";
 import { findApiKeyById, findUsableApiKeyByPrefix } from "../webhook/db/repositories/api-keys";
 import { findServiceTokenById, findServiceTokenByPrefix, type ServiceTokenRecord } from "../webhook/db/repositories/service-tokens";
 import { readableProjectIds } from "../webhook/db/repositories/users";
@@ -93,6 +94,8 @@ async function reportInTransaction(db: Kysely<Database>, config: Config, request
   const outcome: SessionOutcome = request.tokenId !== undefined
     ? await sessionForServiceTokenId(db, request.tokenId)
     : await sessionForToken(db, config, request.token as string, request.jwtSecret);
+  // The webhook would answer 503, not 401: a failure to report, not a verdict on the token.
+  if (!outcome.ok && outcome.reason === "unavailable") throw new DatabaseUnavailableError(`could not check the token: ${outcome.detail ?? "the database failed"}`);
   if (!outcome.ok) return { credential: { ...credential, status: "rejected", reason: outcome.detail ?? outcome.reason }, tables: [], mutations: [] };
   const session = outcome.variables;
   const role = session["X-Hasura-Role"] as string;
@@ -139,8 +142,12 @@ async function describeCredential(db: Kysely<Database>, request: ReportRequest, 
   if (request.token && (request.token.startsWith("gwst_") || request.token.startsWith("gwat_"))) {
     return { kind: request.token.startsWith("gwst_") ? "service_token" : "api_token", status: "unknown", reason: "not a well-formed token" };
   }
+  // Neither opaque family nor three JWT segments: malformed, like a gwst_/gwat_ of the wrong shape.
+  if (request.token && !JWT_SHAPE.test(request.token)) return { kind: "jwt", status: "unknown", reason: "not a well-formed token" };
   return { kind: "jwt", status: "usable" };
 }
+
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 function serviceTokenFacts(record: ServiceTokenRecord) {
   return {

@@ -36,9 +36,15 @@ function repeatableFiles(options: RunnerOptions): RepeatableFile[] {
     });
 }
 
+// CREATE TABLE IF NOT EXISTS does not guard against itself: two runs that both find the table
+// missing both create it, and one fails on the catalog's unique index ("type ... already exists").
+// Under the lock that serializes the files, the second run sees the first one's table and skips.
 async function ensureTable(db: Kysely<any>): Promise<void> {
-  await sql`CREATE TABLE IF NOT EXISTS sidecar_repeatable_migration (
-    name text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`.execute(db);
+  await db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(${LOCK_KEY})`.execute(trx);
+    await sql`CREATE TABLE IF NOT EXISTS sidecar_repeatable_migration (
+      name text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`.execute(trx);
+  });
 }
 
 export async function applyRepeatables(db: Kysely<any>, options: RunnerOptions): Promise<MigrationStep[]> {

@@ -62,8 +62,11 @@ export async function migrateUp(
   const steps: MigrationStep[] = [];
   let referenceSkipped = false;
   if (options.referenceSchema) {
-    const ours = (await appliedNames(db, all.reference)).length > 0;
-    if (ours || !(await tableExists(db, "users_user"))) {
+    // users_user first: it commits together with our record of the reference schema, so once it is
+    // visible the record is too. Asked the other way round, a concurrent run committing between
+    // the two reads would look like a Ghostwriter database.
+    const appTables = await tableExists(db, "users_user");
+    if (!appTables || (await appliedNames(db, all.reference)).length > 0) {
       steps.push(...(await stepUp(db, all.reference, options.onStep)));
     } else {
       referenceSkipped = true;
@@ -81,7 +84,8 @@ export async function applyReferenceSchema(db: Kysely<any>, options: RunnerOptio
 
 /**
  * Rolls back `steps` core migrations (default 1). `all` rolls back every core migration and the
- * repeatable views, and with `referenceSchema` the reference schema too.
+ * repeatable views, and with `referenceSchema` the reference schema too. Any core rollback drops
+ * the repeatable views first; the next `migrateUp` re-creates them.
  */
 export async function migrateDown(
   db: Kysely<any>,
@@ -91,7 +95,18 @@ export async function migrateDown(
   const done: MigrationStep[] = [];
   if (options.all) done.push(...(await dropRepeatables(db, options)));
   const coreSteps = options.all ? Number.POSITIVE_INFINITY : (options.steps ?? 1);
-  done.push(...(await stepDown(db, all.core, coreSteps, options.onStep)));
+  try {
+    await stepDown(db, all.core, coreSteps, options.onStep, done);
+  } catch (error) {
+    // The views read the credential tables, so a down file dropping one of those fails while they
+    // exist (and a down file may not drop them itself: their checksum would stay recorded and `up`
+    // would skip them). Only then are they taken down — the failed step was rolled back — and the
+    // remaining steps retried; a rollback that leaves their tables alone keeps Hasura's views.
+    if (!dependentObjectsExist(error)) throw error;
+    const remaining = coreSteps - done.filter((step) => step.track === "core").length;
+    done.push(...(await dropRepeatables(db, options)));
+    done.push(...(await stepDown(db, all.core, remaining, options.onStep)));
+  }
   if (options.all && options.referenceSchema) {
     done.push(...(await stepDown(db, all.reference, Number.POSITIVE_INFINITY, options.onStep)));
   }
@@ -123,18 +138,25 @@ async function stepUp(db: Kysely<any>, track: Track, onStep?: (s: MigrationStep)
   }
 }
 
-async function stepDown(db: Kysely<any>, track: Track, count: number, onStep?: (s: MigrationStep) => void): Promise<MigrationStep[]> {
+/** `steps` collects each step as it is made, so a caller still knows them when a later one fails. */
+async function stepDown(db: Kysely<any>, track: Track, count: number, onStep?: (s: MigrationStep) => void, steps: MigrationStep[] = []): Promise<MigrationStep[]> {
   if (!(await tableExists(db, track.table))) return [];
   const migrator = migratorFor(db, track);
-  const steps: MigrationStep[] = [];
-  while (steps.length < count) {
+  const start = steps.length;
+  while (steps.length - start < count) {
     const { error, results } = await migrator.migrateDown();
     const step = reportResults(track, "down", results, error);
-    if (!step) return steps;
+    if (!step) break;
     steps.push(step);
     onStep?.(step);
   }
-  return steps;
+  return steps.slice(start);
+}
+
+/** PostgreSQL's dependent_objects_still_exist (2BP01), as the cause of a failed migration. */
+function dependentObjectsExist(error: unknown): boolean {
+  const cause = error instanceof MigrationError ? (error as { cause?: unknown }).cause : undefined;
+  return (cause as { code?: string } | undefined)?.code === "2BP01";
 }
 
 /** Turns one Migrator call's outcome into the step it made, or a MigrationError naming the file. */
@@ -145,10 +167,13 @@ function reportResults(
   error: unknown,
 ): MigrationStep | undefined {
   const failed = results?.find((r) => r.status === "Error");
+  // Our own provider's refusals (a badly named file) already name their file: pass them on as-is
+  // rather than wrap them in a second "migration <directory> failed".
+  if (error instanceof MigrationError) throw error;
   if (error !== undefined || failed) {
     const name = failed?.migrationName ?? `(${track.name} migrations)`;
     const file = failed ? path.join(track.directory, `${name}.${direction}.sql`) : track.directory;
-    throw new MigrationError(path.relative(process.cwd(), file) || file, describeSqlError(error, file), { cause: error });
+    throw new MigrationError(displayPath(file), describeSqlError(error, file), { cause: error });
   }
   const done = results?.find((r) => r.status === "Success");
   return done ? { track: track.name, name: done.migrationName, direction } : undefined;
@@ -184,7 +209,7 @@ export class SqlFileProvider implements MigrationProvider {
     for (const file of files.filter((f) => f.endsWith(".up.sql")).sort()) {
       const name = file.slice(0, -".up.sql".length);
       if (!/^\d{4}_[a-z0-9_]+$/.test(name)) {
-        throw new MigrationError(path.join(this.directory, file), "file names must look like 0001_some_name.up.sql");
+        throw new MigrationError(displayPath(path.join(this.directory, file)), "file names must look like 0001_some_name.up.sql");
       }
       const upFile = path.join(this.directory, file);
       const downFile = path.join(this.directory, `${name}.down.sql`);
@@ -198,6 +223,11 @@ export class SqlFileProvider implements MigrationProvider {
     }
     return migrations;
   }
+}
+
+/** A migration file as error messages show it: relative to the working directory when possible. */
+function displayPath(file: string): string {
+  return path.relative(process.cwd(), file) || file;
 }
 
 export async function runScript(db: Kysely<any>, file: string): Promise<void> {

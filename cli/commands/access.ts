@@ -1,12 +1,15 @@
 // `token-sidecar access <token | - | --token-id N>`: what a credential can reach, table by table,
 // evaluated on the real database with the metadata's permissions (read-only: the checks' side
 // effects are rolled back). `-` reads the token from stdin, keeping it out of shell history.
+// A credential that can reach nothing still gets its report (and --json), then a non-zero exit so
+// scripts need not parse it: 66 (not found) when the token is unknown or malformed, 67 (conflict
+// with its state) when it exists but is revoked, expired or refused by the webhook's checks.
 
 import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { accessReport, type AccessReport } from "../../evaluator/report";
-import { InvalidInputError, NotFoundError } from "../../webhook/errors";
+import { ConflictError, InvalidInputError, NotFoundError } from "../../webhook/errors";
 import { embeddedJwtSecret } from "../../webhook/embedded-secret";
 import { packageRoot } from "../../webhook/package-root";
 import { positiveId } from "../../webhook/lifecycle/service-tokens";
@@ -32,9 +35,16 @@ export function registerAccessCommand(program: Command, ctx: CliContext): void {
         const report = await accessReport(handle.db, config, { token, tokenId, metadataRoot, source: options.source, jwtSecret }, ctx.now?.());
         if (options.json) printJson(ctx.io, report);
         else printReport(ctx, report);
-        if (report.credential.status === "unknown") throw new NotFoundError(`no such token${report.credential.reason ? ` (${report.credential.reason})` : ""}`);
+        throwIfUnusable(report.credential);
       });
     });
+}
+
+function throwIfUnusable(credential: AccessReport["credential"]): void {
+  const why = credential.reason ? ` (${credential.reason})` : "";
+  if (credential.status === "unknown") throw new NotFoundError(`no such token${why}`);
+  if (credential.status === "rejected") throw new ConflictError(`the webhook would refuse this token${why}: it can reach nothing`);
+  if (credential.status !== "usable") throw new ConflictError(`the token is ${credential.status}: it can reach nothing`);
 }
 
 /** The given directory, or the packaged reference app's when the default is not in the cwd. */

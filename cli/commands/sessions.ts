@@ -53,7 +53,8 @@ export function registerSessionCommands(program: Command, ctx: CliContext): void
     .option("--by <user>", "record who revoked it")
     .option("--json", "print as JSON")
     .action(async (identifier: string | undefined, options: { user?: string; by?: string; json?: boolean }) => {
-      if ((identifier === undefined) === (options.user === undefined)) throw new InvalidInputError("give a session identifier or --user, not both");
+      if (identifier === undefined && options.user === undefined) throw new InvalidInputError("give a session identifier (the JWT's jti) or --user");
+      if (identifier !== undefined && options.user !== undefined) throw new InvalidInputError("give a session identifier or --user, not both");
       await withDatabase(ctx, async (handle, config) => {
         const lifecycle = lifecycleContext(handle.db, config, ctx.now);
         if (options.user !== undefined) {

@@ -110,27 +110,61 @@ async function openEmbedded(dataDir: string): Promise<DatabaseHandle> {
       };
     },
     async close() {
-      await db.destroy();
-      await instance.close().catch(() => undefined);
-      releaseLock();
+      try {
+        await db.destroy();
+      } finally {
+        // Released even if closing fails, or this process could never open the directory again.
+        await instance.close().catch(() => undefined);
+        releaseLock();
+      }
     },
   };
 }
 
-/** PGlite must only ever be opened by one process; a pid file in the data directory says who has it. */
+/** Data directories this process has open: the pid file cannot tell two opens in one process apart. */
+const openInThisProcess = new Set<string>();
+
+/**
+ * PGlite must only ever be opened once at a time (two instances on one directory corrupt it): a
+ * pid file in the data directory says which process has it, and a set says whether this one does.
+ */
 function lockDataDir(dataDir: string): () => void {
   fs.mkdirSync(dataDir, { recursive: true });
+  const key = fs.realpathSync(dataDir);
   const lockFile = path.join(dataDir, "sidecar.pid");
-  const holder = readLockHolder(lockFile);
-  if (holder !== undefined && holder !== process.pid && isAlive(holder)) {
-    throw new EmbeddedDatabaseBusyError(
-      `the embedded database in ${dataDir} is in use by process ${holder}; stop it first, or set DATABASE_URL`,
-    );
+  if (openInThisProcess.has(key)) {
+    throw new EmbeddedDatabaseBusyError(`the embedded database in ${dataDir} is in use: this process already has it open; close it first, or set DATABASE_URL`);
   }
-  fs.writeFileSync(lockFile, String(process.pid));
+  // Exclusive create, so two processes starting at once cannot both take a free directory.
+  if (!createLockFile(lockFile)) {
+    const holder = readLockHolder(lockFile);
+    if (holder !== undefined && holder !== process.pid && isAlive(holder)) {
+      throw new EmbeddedDatabaseBusyError(
+        `the embedded database in ${dataDir} is in use by process ${holder}; stop it first, or set DATABASE_URL`,
+      );
+    }
+    // Left by a process that is gone, or by this one without a release: take it over.
+    fs.writeFileSync(lockFile, String(process.pid));
+  }
+  openInThisProcess.add(key);
+  let released = false;
   return () => {
+    // Idempotent: a second close must not release a later open of the same directory.
+    if (released) return;
+    released = true;
+    openInThisProcess.delete(key);
     if (readLockHolder(lockFile) === process.pid) fs.rmSync(lockFile, { force: true });
   };
+}
+
+function createLockFile(lockFile: string): boolean {
+  try {
+    fs.writeFileSync(lockFile, String(process.pid), { flag: "wx" });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  }
 }
 
 function readLockHolder(lockFile: string): number | undefined {

@@ -2,7 +2,7 @@
 // as in Ghostwriter, rotates the credential: a new prefix, secret and hash, shown once, and the
 // old token stops working at once.
 
-import { ConflictError, NotFoundError } from "../errors";
+import { ConflictError, InvalidInputError, NotFoundError } from "../errors";
 import { findApiKeyById, insertApiKey, listApiKeys, revokeApiKey, rotateApiKey, type ApiKeyRecord } from "../db/repositories/api-keys";
 import { hashSecret } from "../credentials/django-hashers";
 import { mintToken } from "../credentials/token-format";
@@ -34,17 +34,24 @@ export async function listUserApiTokens(ctx: LifecycleContext, filter: { user?: 
 export async function revokeApiToken(ctx: LifecycleContext, id: string): Promise<ApiKeyRecord> {
   const record = await existingApiKey(ctx, id);
   if (record.revoked) throw new ConflictError(`API token ${id} is already revoked`);
-  await revokeApiKey(ctx.db, record.id);
+  // The UPDATE is guarded (revoked = false): of two racing revokes, only one reports success.
+  if (!(await revokeApiKey(ctx.db, record.id))) throw new ConflictError(`API token ${id} is already revoked`);
   return (await findApiKeyById(ctx.db, record.id)) as ApiKeyRecord;
 }
 
 export async function changeApiTokenExpiry(ctx: LifecycleContext, id: string, expires: string | undefined): Promise<IssuedApiToken> {
   const record = await existingApiKey(ctx, id);
   if (record.revoked) throw new ConflictError("Revoked API tokens cannot be updated.");
+  // In Ghostwriter only the logged-in owner rotates, so an inactive user never gets a replacement
+  // (the webhook would refuse it anyway).
+  if (!record.user.isActive) throw new InvalidInputError(`the user ${record.user.username} is not an active user`);
   const expiry = parseExpiry(expires, { now: ctx.now(), maxLifetimeDays: ctx.maxLifetimeDays });
   const minted = mintToken("gwat");
   const secretHash = await hashSecret(minted.secret, ctx.hashParameters);
-  await rotateApiKey(ctx.db, record.id, { prefix: minted.prefix, secretHash, expiryDate: expiry });
+  // Revoked while we hashed: refuse rather than print a replacement that can never work.
+  if (!(await rotateApiKey(ctx.db, record.id, { prefix: minted.prefix, secretHash, expiryDate: expiry }))) {
+    throw new ConflictError("Revoked API tokens cannot be updated.");
+  }
   return { token: minted.token, record: (await findApiKeyById(ctx.db, record.id)) as ApiKeyRecord };
 }
 

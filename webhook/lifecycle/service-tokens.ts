@@ -76,7 +76,8 @@ export async function listTokens(ctx: LifecycleContext, filter: { creator?: stri
 export async function revokeServiceToken(ctx: LifecycleContext, tokenId: string): Promise<ServiceTokenRecord> {
   const record = await existingToken(ctx.db, tokenId);
   if (record.revoked) throw new ConflictError(`service token ${tokenId} is already revoked`);
-  await revokeServiceTokenRow(ctx.db, record.id);
+  // The UPDATE is guarded (revoked = false): of two racing revokes, only one reports success.
+  if (!(await revokeServiceTokenRow(ctx.db, record.id))) throw new ConflictError(`service token ${tokenId} is already revoked`);
   return (await findServiceTokenById(ctx.db, record.id)) as ServiceTokenRecord;
 }
 

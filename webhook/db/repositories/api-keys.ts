@@ -69,9 +69,12 @@ export async function insertApiKey(
   return String(id);
 }
 
-/** Ghostwriter's expiry edit: a new identifier, prefix and hash, and no last use. */
-export async function rotateApiKey(db: Db, id: string, replacement: { prefix: string; secretHash: string; expiryDate: Date }): Promise<void> {
-  await db
+/**
+ * Ghostwriter's expiry edit: a new identifier, prefix and hash, and no last use. Only an unrevoked
+ * row is touched ("Revoked … tokens cannot be updated."); false when it was revoked meanwhile.
+ */
+export async function rotateApiKey(db: Db, id: string, replacement: { prefix: string; secretHash: string; expiryDate: Date }): Promise<boolean> {
+  const result = await db
     .updateTable("api_apikey")
     .set({
       identifier: randomUUID(),
@@ -81,7 +84,9 @@ export async function rotateApiKey(db: Db, id: string, replacement: { prefix: st
       last_used_at: null,
     })
     .where("id", "=", id)
-    .execute();
+    .where("revoked", "=", false)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 export async function revokeApiKey(db: Db, id: string): Promise<boolean> {
