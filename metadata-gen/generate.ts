@@ -128,7 +128,17 @@ function newViewFiles(policy: Policy, metadata: MetadataDir, permissions: OwnedE
   // tables.yaml lists tables sorted by schema, then name.
   const include = `!include ${path.basename(file)}`;
   const keyed = [...metadata.tablesItems.map((item, i) => ({ item, key: [...metadata.tables.keys()][i] as string })), { item: include, key: `${schema}.${name}` }];
-  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  // Compared part by part: as one "schema.name" string, a schema like "a-b" would sort before "a".
+  const parts = (key: string) => {
+    const dot = key.indexOf(".");
+    return [key.slice(0, dot), key.slice(dot + 1)] as const;
+  };
+  const compare = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  keyed.sort((a, b) => {
+    const [sa, na] = parts(a.key);
+    const [sb, nb] = parts(b.key);
+    return compare(sa, sb) || compare(na, nb);
+  });
   const tablesPlan: FilePlan = {
     file: metadata.tablesFile,
     label: label(metadata.tablesFile),

@@ -51,9 +51,12 @@ export function mergeTable(doc: Readonly<Record<string, unknown>>, owned: OwnedE
   for (const key of PERMISSION_KEYS) {
     const list = asList(out[key]);
     const foreign = list.filter((p) => !(isPlainObject(p) && owned.roles.has(String(p.role))));
-    const wanted = [...owned.roles].flatMap((role) => {
+    const wanted: Record<string, unknown>[] = [...owned.roles].flatMap((role) => {
       const permission = owned.permissions.get(role)?.get(key);
-      return permission ? [{ role, permission }] : [];
+      if (!permission) return [];
+      // An entry's comment is the operator's; it survives a rewrite of the permission.
+      const existing = list.find((p) => isPlainObject(p) && p.role === role) as Record<string, unknown> | undefined;
+      return [existing?.comment === undefined ? { role, permission } : { role, permission, comment: existing.comment }];
     });
     let touched = false;
     for (const role of [...owned.roles].sort()) {
@@ -62,16 +65,33 @@ export function mergeTable(doc: Readonly<Record<string, unknown>>, owned: OwnedE
       const what = PERMISSION_NAMES[key];
       if (!want && have.length > 0) changes.push(`${key}: the ${what} permission of role ${role} is not in the policy (it would be removed)`);
       else if (want && have.length === 0) changes.push(`${key}: the ${what} permission of role ${role} is missing`);
-      else if (want && (have.length > 1 || !deepEqual(have[0], want))) changes.push(`${key}: the ${what} permission of role ${role} differs from the policy`);
+      else if (want && (have.length > 1 || !samePermission(have[0], want))) changes.push(`${key}: the ${what} permission of role ${role} differs from the policy`);
       else continue;
       touched = true;
     }
     if (!touched) continue;
-    const merged = stableSort([...foreign, ...wanted], (p) => (isPlainObject(p) ? String(p.role) : ""));
+    // Roles whose entries already say the same keep them as written.
+    const kept = wanted.map((want) => {
+      const have = list.filter((p) => isPlainObject(p) && p.role === want.role);
+      return have.length === 1 && samePermission(have[0], want) ? have[0] : want;
+    });
+    const merged = stableSort([...foreign, ...kept], (p) => (isPlainObject(p) ? String(p.role) : ""));
     if (merged.length === 0) delete out[key];
     else out[key] = merged;
   }
   return { doc: changes.length === 0 ? { ...doc } : orderKeys(out, doc), changes };
+}
+
+/**
+ * Equal as Hasura reads them: a column list is a set (an exported file may list columns in any
+ * order, and rewriting it only to sort them would be noise), the rest structurally.
+ */
+function samePermission(have: unknown, want: Record<string, unknown>): boolean {
+  const columnsAsSet = (entry: unknown): unknown => {
+    if (!isPlainObject(entry) || !isPlainObject(entry.permission) || !Array.isArray(entry.permission.columns)) return entry;
+    return { ...entry, permission: { ...entry.permission, columns: [...entry.permission.columns].map(String).sort() } };
+  };
+  return deepEqual(columnsAsSet(have), columnsAsSet(want));
 }
 
 function asList(value: unknown): unknown[] {

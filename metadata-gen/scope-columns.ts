@@ -16,23 +16,46 @@ const COLUMN_COMPARISON = new Set(["_ceq", "_cne", "_cneq", "_cgt", "_clt", "_cg
 
 export function column(ctx: ScopeContext, name: string, value: unknown, path: string, table: string): Compiled {
   const known = ctx.columns.of(table);
-  const operatorMap = isPlainObject(value) && Object.keys(value).length > 0 && Object.keys(value).every((k) => k.startsWith("_"));
+  // Hasura reads any mapping under a column as operators (a scalar is shorthand for _eq), so every
+  // key of one is checked: a typo or an unknown operator must not pass as a value unexamined. An
+  // unknown name whose keys do not even look like operators is more likely a misspelt relationship.
+  const operatorMap = isPlainObject(value);
+  const looksLikeOperators = operatorMap && Object.keys(value).every((k) => k.startsWith("_") || k.startsWith("$"));
   if (!known.names.has(name)) {
-    if (known.complete || !operatorMap) {
+    if (known.complete || !looksLikeOperators) {
       const rels = [...(ctx.graph.get(table)?.keys() ?? [])].sort();
       return fail(ctx, path, `no column or relationship ${JSON.stringify(name)} on ${table} (relationships: ${listing(rels)})`);
     }
     ctx.problems.unverified.add(`${table}.${name}`);
   }
   if (!operatorMap) return variableFacts(ctx, value, path, "_eq", value);
+  if (Object.keys(value).length === 0) return fail(ctx, path, "an empty operator map compares with nothing");
+  return { exp: value as BoolExp, ...operators(ctx, value, path, table) };
+}
+
+function operators(ctx: ScopeContext, map: Record<string, unknown>, path: string, table: string): Omit<Compiled, "exp"> {
   const parts: Array<Omit<Compiled, "exp">> = [];
-  for (const [op, operand] of Object.entries(value)) {
-    const at = joinPath(path, op);
-    if (!OPERATORS.has(op)) parts.push(fail(ctx, at, `unknown operator ${op}`));
+  for (const [key, operand] of Object.entries(map)) {
+    const at = joinPath(path, key);
+    // Hasura accepts $eq for _eq (and so on): the same operator, checked the same way.
+    const op = key.startsWith("$") ? `_${key.slice(1)}` : key;
+    if (!OPERATORS.has(op)) parts.push(fail(ctx, at, `unknown operator ${key}`));
     else if (COLUMN_COMPARISON.has(op)) parts.push(compareColumns(ctx, operand, at, table));
+    else if (op === "_cast") parts.push(castOperand(ctx, operand, at, table));
     else parts.push(variableFacts(ctx, operand, at, op, operand));
   }
-  return { exp: value as BoolExp, ...and(parts.map((p) => ({ exp: {}, ...p }))) };
+  return and(parts.map((p) => ({ exp: {}, ...p })));
+}
+
+/** `_cast: {<type>: {<op>: value}}` compares the cast column: its operands are checked like any, but never scope a row. */
+function castOperand(ctx: ScopeContext, operand: unknown, path: string, table: string): Omit<Compiled, "exp"> {
+  if (!isPlainObject(operand) || Object.keys(operand).length === 0) return fail(ctx, path, "_cast takes {<type>: {<operator>: <value>}}");
+  for (const [type, inner] of Object.entries(operand)) {
+    const at = joinPath(path, type);
+    if (!isPlainObject(inner) || Object.keys(inner).length === 0) ctx.problems.add(at, "_cast takes {<type>: {<operator>: <value>}}");
+    else operators(ctx, inner, at, table);
+  }
+  return FALSE;
 }
 
 /** `_eq`/`_in` against the token or a grant variable ties the row to the token's grants. */

@@ -15,5 +15,8 @@ export function quoteQualified(schema: string, name: string): string {
 /** A string literal for SQL text that cannot take parameters (DDL, NOTIFY payload names). */
 export function quoteLiteral(value: string): string {
   if (value.includes("\u0000")) throw new Error("an SQL literal cannot contain a NUL character");
-  return `'${value.replace(/'/g, "''")}'`;
+  const quoted = value.replace(/'/g, "''");
+  // A plain '...' reads backslashes as escapes when standard_conforming_strings is off; E'...'
+  // with doubled backslashes means the same text under either setting.
+  return value.includes("\\") ? `E'${quoted.replace(/\\/g, "\\\\")}'` : `'${quoted}'`;
 }

@@ -26,6 +26,29 @@ describe("metadata check", () => {
     expect(await runCli(["metadata", "check"], dir)).toMatchObject({ code: EXIT.ok, out: "metadata and access views match the policy\n" });
   });
 
+  it("reads a column list as a set and keeps an entry's comment: no drift, nothing rewritten", async () => {
+    edit(dir, "public_reporting_archive.yaml", (doc) => {
+      doc.select_permissions[0].permission.columns.reverse();
+      doc.select_permissions[0].comment = "reviewed by ops";
+    });
+    const before = readTree(dir);
+    expect(await runCli(["metadata", "check"], dir)).toMatchObject({ code: EXIT.ok });
+    expect(await runCli(["metadata", "generate"], dir)).toMatchObject({ code: EXIT.ok });
+    expect(readTree(dir)).toEqual(before);
+  });
+
+  it("keeps an entry's comment when the permission itself is rewritten", async () => {
+    edit(dir, "public_reporting_archive.yaml", (doc) => {
+      doc.select_permissions[0].permission.filter = {};
+      doc.select_permissions[0].comment = "reviewed by ops";
+    });
+    expect(await runCli(["metadata", "generate"], dir)).toMatchObject({ code: EXIT.ok });
+    const doc = load(fs.readFileSync(path.join(dir, TABLES, "public_reporting_archive.yaml"), "utf8")) as any;
+    expect(doc.select_permissions[0].comment).toBe("reviewed by ops");
+    expect(doc.select_permissions[0].permission.filter).toEqual({ project: { serviceTokenProjectAccesses: { token_id: { _eq: "X-Hasura-Service-Token-Id" } } } });
+    expect(await runCli(["metadata", "check"], dir)).toMatchObject({ code: EXIT.ok });
+  });
+
   it("exits 2 and names the file and the permission that drifted", async () => {
     edit(dir, "public_rolodex_projectnote.yaml", (doc) => {
       doc.select_permissions[0].permission.filter = {};

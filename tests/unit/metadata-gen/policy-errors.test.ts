@@ -135,6 +135,24 @@ describe("policy validation", () => {
     );
   });
 
+  it("finds session variables behind $-operators and inside _cast, and refuses operators Hasura does not have", async () => {
+    const anonymous = "  public:\n    kind: anonymous\n    tables:\n      reporting_severity: { filter: { severity: { _cast: { text: { _eq: X-Hasura-Role } } } }, columns: [id] }\n";
+    expect(await problems(policy("reporting_severity: { filter: global, columns: all }", anonymous))).toEqual([
+      "policy.yaml:19: roles.public.tables.reporting_severity.filter.severity._cast.text._eq: session variable X-Hasura-Role in a permission of the anonymous role public: anonymous requests carry no credential, so no session variable can identify anything",
+    ]);
+    const dollar = await problems(policy("rolodex_projectnote:\n  filter: { _and: [P(*), { operator_id: { $eq: X-Hasura-User-Id } }] }\n  columns: all"));
+    expect(dollar).toEqual([
+      "policy.yaml:16: roles.service.tables.rolodex_projectnote.filter._and[1].operator_id.$eq: X-Hasura-User-Id in a service permission: service tokens are not users (the webhook sends no user id for them); scope by the token's grants instead",
+    ]);
+    const cast = await problems(policy("rolodex_projectnote:\n  filter: { _and: [P(*), { note: { _cast: { text: { _eq: X-Hasura-User-Id } } } }] }\n  columns: all"));
+    expect(cast).toEqual([
+      "policy.yaml:16: roles.service.tables.rolodex_projectnote.filter._and[1].note._cast.text._eq: X-Hasura-User-Id in a service permission: service tokens are not users (the webhook sends no user id for them); scope by the token's grants instead",
+    ]);
+    expect(await problems(policy("rolodex_projectnote:\n  filter: { _and: [P(*), { operator_id: { eq: 1 } }] }\n  columns: all"))).toEqual([
+      "policy.yaml:16: roles.service.tables.rolodex_projectnote.filter._and[1].operator_id.eq: unknown operator eq",
+    ]);
+  });
+
   it("refuses a service filter that is neither scoped nor declared global, on any branch", async () => {
     expect(await problems(policy("rolodex_projectnote:\n  filter: { _or: [P(project), { note: { _ilike: '%x%' } }] }\n  columns: all"))).toEqual([
       "policy.yaml:16: roles.service.tables.rolodex_projectnote.filter: rows are neither scoped to the token (P(...), the token variable, or a grant variable, on every branch) nor declared global (filter: global)",
