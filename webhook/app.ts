@@ -35,14 +35,16 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable("etag");
   app.set("query parser", false);
 
-  app.get("/auth", (req, res) => {
+  // One router owns /auth (Express also routes /AUTH and /auth/ here), with its own error handler,
+  // so an unreadable body on any spelling of the path is a 401 like any other bad request.
+  const auth = express.Router();
+  auth.get("/", (req, res) => {
     const header = deps.config.failureLimit.trustedClientIpHeader;
     const clientAddress = header ? trustedClientAddress(req.headers[header]) : undefined;
     void answer(deps, res, presentedCredential(authorizationFromGet(req)), clientAddress);
   });
-
-  app.post(
-    "/auth",
+  auth.post(
+    "/",
     express.json({ limit: POST_BODY_LIMIT, type: () => true, strict: false }),
     (req, res) => {
       const header = deps.config.failureLimit.trustedClientIpHeader;
@@ -50,6 +52,12 @@ export function createApp(deps: AppDeps): express.Express {
       void answer(deps, res, presentedCredential(authorizationFromPost(req.body)), clientAddress);
     },
   );
+  auth.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    deps.metrics.requests.inc({ kind: "malformed", outcome: "denied" });
+    deps.logger.warn({ path: req.originalUrl.split("?")[0], status: 401, reason: "unreadable_body", error: errorSummary(error) }, "auth request denied");
+    res.status(401).json(DENIED_BODY);
+  });
+  app.use("/auth", auth);
 
   app.get("/healthz", (_req, res) => {
     res.status(200).json({ status: "ok" });
@@ -65,16 +73,9 @@ export function createApp(deps: AppDeps): express.Express {
     res.status(200).send(await deps.metrics.registry.metrics());
   });
 
-  // An unparsable or oversized POST body, or anything unexpected: a 401 for /auth (Hasura turns
-  // any other status into a 500), a plain 404/500 elsewhere; never the error itself.
+  // Anything unexpected elsewhere: a plain 500, never the error itself.
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    if (req.path === "/auth") {
-      deps.metrics.requests.inc({ kind: "malformed", outcome: "denied" });
-      deps.logger.warn({ path: req.path, status: 401, reason: "unreadable_body" }, "auth request denied");
-      res.status(401).json(DENIED_BODY);
-      return;
-    }
-    deps.logger.error({ path: req.path, err: error }, "request failed");
+    deps.logger.error({ path: req.path, error: errorSummary(error) }, "request failed");
     res.status(500).json({ message: "internal error" });
   });
   app.use((_req, res) => {
@@ -112,9 +113,26 @@ async function answer(deps: AppDeps, res: Response, presented: ReturnType<typeof
   res.status(503).json(UNAVAILABLE_BODY);
 }
 
-/** The first address of a proxy's header (X-Forwarded-For may list several). */
+/**
+ * The address the operator's proxy wrote: the last entry of its header. A proxy that appends to a
+ * list (X-Forwarded-For) puts what it saw last; the entries before it are whatever the client
+ * sent, so taking the first would let a client choose whom the limit counts against.
+ */
 function trustedClientAddress(value: string | string[] | undefined): string | undefined {
   if (value === undefined) return undefined;
-  const first = (Array.isArray(value) ? value[0] : value)?.split(",")[0]?.trim();
-  return first ? first.slice(0, 100) : undefined;
+  const joined = Array.isArray(value) ? value.join(",") : value;
+  const last = joined.split(",").map((part) => part.trim()).filter((part) => part !== "").pop();
+  return last ? last.slice(0, 100) : undefined;
+}
+
+/**
+ * What an error may show in a log line. Body-parser errors carry the raw request body, and V8's
+ * JSON messages quote the input, either of which may hold a token: for those only their kind is
+ * logged (body-parser sets `type`), and an error object is never logged whole.
+ */
+function errorSummary(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { name: "non-error thrown" };
+  const { type, status } = error as { type?: unknown; status?: unknown };
+  if (type !== undefined) return { name: error.name, type, status };
+  return { name: error.name, message: error.message.slice(0, 200) };
 }

@@ -161,15 +161,26 @@ export class Authenticator {
     };
   }
 
-  /** A known-good proof skips the hash; otherwise the per-prefix failure limit gates hash work. */
+  /**
+   * A known-good proof skips the hash (and is renewed, so a holder in regular use keeps it);
+   * otherwise the per-prefix failure limit gates hash work.
+   */
   private async checkSecret(key: string, prefixKey: string, proof: string, secret: string, encoded: string | null): Promise<boolean> {
-    if (this.proofs.get(key, this.clock()) === proof) return true;
-    if (this.prefixFailures.isBlocked(prefixKey)) return reject("rate_limited");
-    const matched = await this.deps.hashVerifier.check(secret, encoded);
-    this.deps.onHash?.(matched);
-    if (matched) this.proofs.set(key, proof, this.clock() + PROOF_TTL_MS);
-    else this.prefixFailures.recordFailure(prefixKey);
-    return matched;
+    if (this.proofs.get(key, this.clock()) === proof) {
+      this.proofs.set(key, proof, this.clock() + PROOF_TTL_MS);
+      return true;
+    }
+    if (!this.prefixFailures.tryBegin(prefixKey)) return reject("rate_limited");
+    let failed = false;
+    try {
+      const matched = await this.deps.hashVerifier.check(secret, encoded);
+      this.deps.onHash?.(matched);
+      if (matched) this.proofs.set(key, proof, this.clock() + PROOF_TTL_MS);
+      failed = !matched;
+      return matched;
+    } finally {
+      this.prefixFailures.end(prefixKey, failed);
+    }
   }
 }
 

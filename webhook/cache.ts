@@ -84,7 +84,8 @@ export class AnswerCache {
   }
 
   set(key: string, answer: CachedAnswer, ticket: number): boolean {
-    if (!this.active || ticket !== this.generation || this.options.maxAgeSeconds === 0) return false;
+    // With no room (AUTH_CACHE_MAX_ENTRIES=0) nothing is stored, so nothing may be indexed either.
+    if (!this.active || ticket !== this.generation || this.options.maxAgeSeconds === 0 || this.options.maxEntries === 0) return false;
     const now = this.clock();
     const ceiling = now + this.options.maxAgeSeconds * 1000;
     const expiresAt = answer.credentialExpiresAt === null ? ceiling : Math.min(ceiling, answer.credentialExpiresAt.getTime());

@@ -36,6 +36,7 @@ export interface Config {
   };
   readonly tokenMaxLifetimeDays: number;
   readonly lastUsedFlushSeconds: number;
+  readonly listenerHeartbeatSeconds: number;
   readonly shutdownTimeoutSeconds: number;
 }
 
@@ -65,7 +66,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: "ACCEPT_JWT", default: "true", secret: false, description: "Accept login and collab JWTs. false: every JWT gets 401." },
   { name: "ANONYMOUS_ACCESS", default: "true", secret: false, description: "Answer requests without a bearer credential with the anonymous role. false: 401." },
   { name: "ANONYMOUS_ROLE", default: "public", secret: false, description: "Role given to requests without a bearer credential." },
-  { name: "AUTH_CACHE_MAX_AGE_SECONDS", default: "60", secret: false, description: "Ceiling on how long a verified answer is cached, and on the max-age sent to Hasura for websocket expiry." },
+  { name: "AUTH_CACHE_MAX_AGE_SECONDS", default: "60", secret: false, description: "Ceiling on how long a verified answer is cached, and on the max-age sent to Hasura for websocket expiry. 0: no answer caching (max-age then follows only the credential's own expiry)." },
   { name: "AUTH_CACHE_MAX_ENTRIES", default: "10000", secret: false, description: "Most answers kept in memory; the least recently used are evicted. 0 turns off all reuse (every request verified from scratch, hash included, as Ghostwriter does)." },
   { name: "HASH_CONCURRENCY", default: "2", secret: false, description: "Hash verifications run at once (each Argon2id verification at Django's parameters needs ~100 MiB)." },
   { name: "HASH_QUEUE_LIMIT", default: "32", secret: false, description: "Verifications allowed to wait; beyond it the webhook answers 503." },
@@ -75,9 +76,10 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: "AUTH_FAILURE_LIMIT", default: "10", secret: false, description: "Failed secret checks allowed per token prefix per window; beyond it that prefix gets 401 without hash work (cached holders are unaffected)." },
   { name: "AUTH_CLIENT_FAILURE_LIMIT", default: "30", secret: false, description: "Failed credential checks allowed per client address per window (only with TRUSTED_CLIENT_IP_HEADER)." },
   { name: "AUTH_FAILURE_WINDOW_SECONDS", default: "60", secret: false, description: "Window of the two failure limits." },
-  { name: "TRUSTED_CLIENT_IP_HEADER", default: undefined, secret: false, description: "Header set by your proxy in front of Hasura that carries the client address (e.g. X-Real-IP). Unset: no per-client limit." },
+  { name: "TRUSTED_CLIENT_IP_HEADER", default: undefined, secret: false, description: "Header set by your proxy in front of Hasura that carries the client address (e.g. X-Real-IP; of a list such as X-Forwarded-For the last entry, the one your proxy appended, counts). Unset: no per-client limit." },
   { name: "TOKEN_MAX_LIFETIME_DAYS", default: "365", secret: false, description: "Longest expiry the CLI accepts for new tokens and expiry changes." },
   { name: "LAST_USED_FLUSH_SECONDS", default: "10", secret: false, description: "How often recorded uses are written to last_used_at (also flushed at shutdown)." },
+  { name: "LISTENER_HEARTBEAT_SECONDS", default: "2", secret: false, description: "How often the change listener proves it still receives notifications (a NOTIFY sent through the pool must arrive within the same time, else the cache turns off and the listener reconnects). 0: no heartbeat." },
   { name: "SHUTDOWN_TIMEOUT_SECONDS", default: "10", secret: false, description: "How long SIGTERM waits for in-flight requests before closing." },
 ];
 
@@ -128,6 +130,7 @@ export function loadConfig(env: Env = process.env, options: { purpose: "serve" |
     },
     tokenMaxLifetimeDays: reader.integer("TOKEN_MAX_LIFETIME_DAYS", 1, 36500),
     lastUsedFlushSeconds: reader.integer("LAST_USED_FLUSH_SECONDS", 1, 3600),
+    listenerHeartbeatSeconds: reader.integer("LISTENER_HEARTBEAT_SECONDS", 0, 3600),
     shutdownTimeoutSeconds: reader.integer("SHUTDOWN_TIMEOUT_SECONDS", 0, 3600),
   };
   reader.throwIfProblems();

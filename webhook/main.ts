@@ -3,7 +3,7 @@
 // change triggers, listen, and on SIGTERM/SIGINT stop accepting, let in-flight requests finish,
 // flush recorded usage, and close the pool.
 
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import path from "node:path";
 import { sql } from "kysely";
 import { loadConfig } from "./config";
@@ -37,6 +37,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     databaseUrl: config.databaseUrl,
     embeddedDataDir: dataDir,
     poolMax: config.databasePoolMax,
+    // The webhook's queries are short lookups: one still unanswered after this is on a dead
+    // connection (a failover the socket did not notice), and the caller gets a 503, not a hang.
+    queryTimeoutMs: 15_000,
     onPoolError: (error) => logger.error({ err: error }, "idle database connection failed"),
   });
   let jwtSecret = config.jwt.secret;
@@ -92,7 +95,9 @@ async function assertMigrated(database: DatabaseHandle): Promise<void> {
 
 function listen(app: import("express").Express, host: string, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host);
+    // Hasura forwards every client header (cookies included); Node's 16 KiB default would answer
+    // 431 to a client with large cookies, which Hasura turns into a 500.
+    const server = createServer({ maxHeaderSize: 64 * 1024 }, app).listen(port, host);
     server.once("listening", () => resolve(server));
     server.once("error", reject);
     // Hasura keeps connections to the hook alive; keep them longer than its idle timeout.

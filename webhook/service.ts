@@ -7,7 +7,7 @@ import { sql } from "kysely";
 import { createApp } from "./app";
 import { Authenticator } from "./authenticator";
 import { AnswerCache } from "./cache";
-import { ChangeListener } from "./change-listener";
+import { CHANGE_CHANNEL, ChangeListener } from "./change-listener";
 import type { Config } from "./config";
 import { HashVerifier } from "./credentials/hash-verifier";
 import type { DatabaseHandle } from "./db/connection";
@@ -66,6 +66,13 @@ export function createSidecar(options: SidecarOptions): Sidecar {
         else logger.error({ err: error }, "change listener disconnected; answer cache off until it reconnects");
       },
       onNotification: () => metrics.notifications.inc(),
+    },
+    undefined,
+    {
+      intervalMs: config.listenerHeartbeatSeconds * 1000,
+      send: async (payload) => {
+        await sql`SELECT pg_notify(${CHANGE_CHANNEL}, ${payload})`.execute(database.db);
+      },
     },
   );
   const authenticator = new Authenticator({

@@ -87,7 +87,7 @@ function scopeOf(key: LiveKey): string {
     projectOne: () => `Project #${world.projects.alpha.id} (Read-Only)`,
     projectSeveral: () => "2 Projects (Read-Only)",
     allMember: () => "All Accessible Projects (Read-Only)",
-    mixed: () => "Custom",
+    mixed: () => `Oplog #${world.oplogs.charlieLog}`, // outside the presets, one oplog id is still named
     lostProject: () => "2 Projects (Read-Only)",
   };
   return scopes[key]();

@@ -180,7 +180,7 @@ describe("tokens create", () => {
       "tokens", "create", "--creator", w.creator.username, "--name", "Custom", "--new-principal", "Custom",
       "--grant", `oplog:${w.oplogId}:read`, `oplog:${w.oplogId}:create`, "--grant", `project:${w.projectId}:read`, "--expires", "7d", "--json",
     ]);
-    expect(created).toMatchObject({ preset: "custom", scope: "Custom" });
+    expect(created).toMatchObject({ preset: "custom", scope: `Oplog #${w.oplogId}` });
     expect(await permissionRows(created.id)).toEqual([
       { resource_type: "oplog", resource_id: Number(w.oplogId), action: "create", constraints: {} },
       { resource_type: "oplog", resource_id: Number(w.oplogId), action: "read", constraints: {} },

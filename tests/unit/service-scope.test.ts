@@ -93,12 +93,16 @@ describe("oplogScope: one oplog per action, else -1 (get_hasura_scope)", () => {
 });
 
 describe("scopeSummary: Ghostwriter's scope_display", () => {
-  it("describes each preset and falls back to Custom", () => {
+  it("describes each preset, names a single oplog or project outside them, and falls back to Custom", () => {
     expect(scopeSummary(oplogRw("12"))).toBe("Oplog #12 (R/W)");
     expect(scopeSummary([row("project", null, "read", ALL)])).toBe("All Accessible Projects (Read-Only)");
     expect(scopeSummary([row("project", "4", "read")])).toBe("Project #4 (Read-Only)");
     expect(scopeSummary([row("project", "4", "read"), row("project", "6", "read"), row("project", "8", "read")])).toBe("3 Projects (Read-Only)");
-    expect(scopeSummary([row("oplog", "7", "read")])).toBe("Custom");
+    expect(scopeSummary([row("oplog", "7", "read")])).toBe("Oplog #7");
+    expect(scopeSummary([row("oplog", "7", "read"), row("oplog", "7", "create"), row("project", "4", "read")])).toBe("Oplog #7");
+    expect(scopeSummary([row("project", "4", "read"), row("project", null, "read", ALL)])).toBe("Custom");
+    expect(scopeSummary([row("oplog", "7", "read"), row("oplog", "8", "read"), row("project", "4", "read")])).toBe("Project #4");
+    expect(scopeSummary([row("oplog", "7", "read"), row("oplog", "8", "read")])).toBe("Custom");
     expect(scopeSummary([])).toBe("Custom");
   });
 });

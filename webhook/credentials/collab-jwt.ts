@@ -12,7 +12,8 @@ import type { VerifiedJwt } from "./jwt";
 
 export async function verifyCollabJwt(db: Kysely<Database>, jwt: VerifiedJwt): Promise<{ user: UserRow; scope: CollabScope }> {
   const scope = collabScope(jwt.payload);
-  if (!/^\d+$/.test(jwt.payload.sub)) return reject("jwt_invalid");
+  // users_user.id is a bigint: a longer subject could only fail inside PostgreSQL (a 503).
+  if (!/^\d{1,18}$/.test(jwt.payload.sub)) return reject("jwt_invalid");
   const user = await findUserById(db, jwt.payload.sub);
   if (!user) return reject("unknown_user");
   if (!user.isActive) return reject("user_inactive");
@@ -33,6 +34,7 @@ export function collabScope(payload: Record<string, unknown>): CollabScope {
 function collabId(value: unknown): string {
   if (value === undefined || value === null || value === "") return "-1";
   if (typeof value === "number" && Number.isSafeInteger(value)) return String(value);
-  if (typeof value === "string" && /^-?\d+$/.test(value)) return String(Number(value));
+  // BigInt, not Number: a long id must not be rounded into another object's id.
+  if (typeof value === "string" && /^-?\d{1,18}$/.test(value)) return String(BigInt(value));
   return reject("jwt_invalid");
 }

@@ -69,6 +69,17 @@ export function scopeSummary(permissions: readonly PermissionRow[]): string {
     if (permissions.length === 1) return `Project #${permissions[0]?.resourceId} (Read-Only)`;
     return `${permissions.length} Projects (Read-Only)`;
   }
+  // Ghostwriter's fallbacks for tokens outside the presets: one concrete oplog (or project) id
+  // across all of that kind's rows is still named.
+  const single = (type: string): string | undefined => {
+    const rows = permissions.filter((p) => p.resourceType === type);
+    const ids = new Set(rows.map((p) => p.resourceId));
+    return ids.size === 1 && !ids.has(null) ? (rows[0]?.resourceId as string) : undefined;
+  };
+  const oplog = single("oplog");
+  if (oplog !== undefined) return `Oplog #${oplog}`;
+  const project = single("project");
+  if (project !== undefined) return `Project #${project}`;
   return "Custom";
 }
 

@@ -90,7 +90,10 @@ async function validateCurrentGrants(checks: Omit<ServiceTokenChecks, "checkSecr
     return reject("grants_invalid");
   };
 
-  const selected = permissions.filter((p) => p.resourceType === "project" && p.resourceId !== null);
+  // Ghostwriter prunes selected projects only when every project row names one: a token that
+  // also holds the all-accessible row is left as it is (its allowed ids read as "all").
+  const projectRows = permissions.filter((p) => p.resourceType === "project");
+  const selected = projectRows.some((p) => p.resourceId === null) ? [] : projectRows;
   if (selected.length > 0) {
     const readable = await readableProjectIds(db, record.createdById, selected.map((p) => p.resourceId as string));
     const stale = selected.filter((p) => !readable.has(p.resourceId as string));

@@ -4,7 +4,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { Kysely, PostgresDialect } from "kysely";
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from "kysely";
 import pg from "pg";
 import { EmbeddedDatabaseBusyError } from "../errors";
 import { quoteIdentifier } from "./identifiers";
@@ -35,24 +35,35 @@ export interface OpenOptions {
   databaseUrl: string | undefined;
   embeddedDataDir?: string;
   poolMax?: number;
+  /** Client-side limit on each pool query (unset: none, as migrations may run long). */
+  queryTimeoutMs?: number;
   /** Reports pool-level errors of idle connections (they must not crash the process). */
   onPoolError?: (error: Error) => void;
 }
 
 export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolMax ?? 10, options.onPoolError);
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolMax ?? 10, options.onPoolError, options.queryTimeoutMs);
   return openEmbedded(options.embeddedDataDir ?? "./.data");
 }
 
-function openPostgres(url: string, poolMax: number, onPoolError?: (error: Error) => void): DatabaseHandle {
-  const pool = new pg.Pool({ connectionString: url, max: poolMax, connectionTimeoutMillis: 5000 });
+// TCP keepalive on every connection, so the kernel eventually notices a peer that vanished
+// without closing (the listener's heartbeat notices much sooner; this covers idle pool members).
+const KEEPALIVE = { keepAlive: true, keepAliveInitialDelayMillis: 10_000 };
+
+function openPostgres(url: string, poolMax: number, onPoolError?: (error: Error) => void, queryTimeoutMs?: number): DatabaseHandle {
+  const pool = new pg.Pool({ connectionString: url, max: poolMax, connectionTimeoutMillis: 5000, query_timeout: queryTimeoutMs, ...KEEPALIVE });
   pool.on("error", (error) => onPoolError?.(error));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // pg-pool listens for errors only on idle clients; one whose connection drops while checked out
+  // would otherwise emit an unhandled 'error' and take the process down.
+  pool.on("connect", (client) => client.on("error", (error) => onPoolError?.(error)));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: discardingTimedOutClients(pool) }) });
   return {
     kind: "postgres",
     db,
     async listen(channel, handlers) {
-      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+      // query_timeout bounds the LISTEN itself: a server that accepts the connection and never
+      // answers must not leave the listener waiting forever instead of retrying.
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000, query_timeout: 5000, ...KEEPALIVE });
       let closing = false;
       let reported = false;
       const disconnect = (error: unknown) => {
@@ -65,8 +76,14 @@ function openPostgres(url: string, poolMax: number, onPoolError?: (error: Error)
       });
       client.on("error", disconnect);
       client.on("end", () => disconnect(new Error("listener connection ended")));
-      await client.connect();
-      await client.query(`LISTEN ${quoteIdentifier(channel)}`);
+      try {
+        await client.connect();
+        await client.query(`LISTEN ${quoteIdentifier(channel)}`);
+      } catch (error) {
+        closing = true;
+        await client.end().catch(() => undefined);
+        throw error;
+      }
       const backendPid = (client as unknown as { processID?: number }).processID;
       return {
         backendPid,
@@ -79,6 +96,41 @@ function openPostgres(url: string, poolMax: number, onPoolError?: (error: Error)
     async close() {
       await db.destroy();
     },
+  };
+}
+
+/**
+ * The pool as Kysely sees it, except that a client whose query timed out is destroyed when it is
+ * released rather than reused: its socket is most likely dead, and reused it would time out every
+ * later query too, for as long as the kernel takes to notice.
+ */
+function discardingTimedOutClients(pool: pg.Pool): PostgresPool {
+  const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  const wrap = (client: pg.PoolClient): PostgresPoolClient => {
+    let timedOut = false;
+    const query = (...args: unknown[]) => {
+      const result = (client.query as (...a: unknown[]) => unknown)(...args);
+      if (!(result instanceof Promise)) return result;
+      return result.catch((error: unknown) => {
+        if ((error as Error | undefined)?.message === "Query read timeout") timedOut = true;
+        throw error;
+      });
+    };
+    const release = (destroy?: boolean) => {
+      const discard = destroy === true || timedOut;
+      timedOut = false;
+      client.release(discard);
+    };
+    return { query, release } as PostgresPoolClient;
+  };
+  return {
+    async connect() {
+      const client = await pool.connect();
+      let wrapper = wrappers.get(client);
+      if (!wrapper) wrappers.set(client, (wrapper = wrap(client)));
+      return wrapper;
+    },
+    end: () => pool.end(),
   };
 }
 

@@ -69,10 +69,12 @@ export function serviceAnswer(token: {
 
 /**
  * Adds the websocket expiry Hasura reads from the body (not from HTTP headers): the configured
- * ceiling, or less when the credential expires sooner.
+ * ceiling, or less when the credential expires sooner. A ceiling of 0 (no answer caching) sets no
+ * ceiling here — max-age=0 would make Hasura close every subscription at once — so only the
+ * credential's own expiry applies, and a credential that never expires gets no key at all.
  */
 export function withMaxAge(variables: SessionVariables, ceilingSeconds: number, expiresAt: Date | null, now: number): SessionVariables {
   const remaining = expiresAt === null ? Number.POSITIVE_INFINITY : Math.floor((expiresAt.getTime() - now) / 1000);
-  const maxAge = Math.max(0, Math.min(ceilingSeconds, remaining));
-  return { ...variables, "Cache-Control": `max-age=${maxAge}` };
+  const maxAge = Math.max(0, Math.min(ceilingSeconds > 0 ? ceilingSeconds : Number.POSITIVE_INFINITY, remaining));
+  return Number.isFinite(maxAge) ? { ...variables, "Cache-Control": `max-age=${maxAge}` } : { ...variables };
 }

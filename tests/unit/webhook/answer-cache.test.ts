@@ -79,4 +79,12 @@ describe("AnswerCache", () => {
     off.setEnabled(true);
     expect(off.set("k", answer(["st:1"]), off.ticket())).toBe(false);
   });
+
+  it("caches (and indexes) nothing when it has no room", () => {
+    const none = new AnswerCache({ maxEntries: 0, maxAgeSeconds: 60 }, {}, () => now);
+    none.setEnabled(true);
+    for (let i = 0; i < 100; i += 1) expect(none.set(`k${i}`, answer([`st:${i}`]), none.ticket())).toBe(false);
+    expect(none.size).toBe(0);
+    expect((none as unknown as { byTag: Map<string, unknown> }).byTag.size).toBe(0);
+  });
 });

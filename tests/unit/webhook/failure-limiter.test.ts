@@ -14,6 +14,19 @@ describe("FailureLimiter", () => {
     expect(limiter.isBlocked("gwst:abc")).toBe(false);
   });
 
+  it("counts checks still running, so a concurrent burst cannot pass before the first failure lands", () => {
+    const limiter = new FailureLimiter({ limit: 2, windowSeconds: 60 }, () => 0);
+    expect(limiter.tryBegin("p")).toBe(true);
+    expect(limiter.tryBegin("p")).toBe(true);
+    expect(limiter.tryBegin("p")).toBe(false);
+    limiter.end("p", false); // a success frees its slot and records nothing
+    expect(limiter.tryBegin("p")).toBe(true);
+    limiter.end("p", true);
+    limiter.end("p", true);
+    expect(limiter.isBlocked("p")).toBe(true);
+    expect(limiter.tryBegin("p")).toBe(false);
+  });
+
   it("stays bounded in memory", () => {
     const limiter = new FailureLimiter({ limit: 1, windowSeconds: 60, maxKeys: 2 }, () => 0);
     limiter.recordFailure("a");

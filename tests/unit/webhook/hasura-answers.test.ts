@@ -41,6 +41,12 @@ describe("webhook answers (Ghostwriter parity)", () => {
     expect(withMaxAge({}, 60, new Date(now + 3_600_000), now)["Cache-Control"]).toBe("max-age=60");
     expect(withMaxAge({}, 60, new Date(now - 1_000), now)["Cache-Control"]).toBe("max-age=0");
   });
+
+  it("a ceiling of 0 (no answer caching) leaves only the credential's own expiry, or no key", () => {
+    const now = Date.UTC(2026, 0, 1);
+    expect(withMaxAge({ a: "b" }, 0, null, now)).toEqual({ a: "b" });
+    expect(withMaxAge({}, 0, new Date(now + 90_000), now)["Cache-Control"]).toBe("max-age=90");
+  });
 });
 
 describe("collab scope claims", () => {
