@@ -41,7 +41,8 @@ beforeAll(async () => {
   // Fates only change rows; no credential check has run, so nothing is pruned or revoked yet.
   await applyTokenFates(testDb.db, world, tokens);
   apiTokens = { alice: await mintApiToken(world, "alice"), mia: await mintApiToken(world, "mia") };
-  secrets = [...Object.values(tokens), ...Object.values(apiTokens)].map((t) => t.token.split("_")[2] as string);
+  // Everything after the 22-character public part (the secret may itself contain "_").
+  secrets = [...Object.values(tokens), ...Object.values(apiTokens)].map((t) => t.token.slice("gwst_0123456789abcdef_".length));
   // Fresh tables have no statistics; the users_user filter plans badly without them.
   await sql`ANALYZE`.execute(testDb.db);
   cli = cliRunner(testDb.handle, { env: RICH_ENV });
