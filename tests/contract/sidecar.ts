@@ -4,7 +4,8 @@
 import { Writable } from "node:stream";
 import { loadConfig } from "../../webhook/config";
 import type { DatabaseHandle } from "../../webhook/db/connection";
-import type { HashVerifier } from "../../webhook/credentials/hash-verifier";
+import { HashVerifier } from "../../webhook/credentials/hash-verifier";
+import { verifySecret } from "../../webhook/credentials/django-hashers";
 import { createLogger } from "../../webhook/logger";
 import { createSidecar, type Sidecar } from "../../webhook/service";
 import { JWT_SECRET, TEST_ENV } from "./world";
@@ -43,4 +44,19 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs: numbe
     if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/** A real hash verifier that counts the verifications it runs (what a flood could buy). */
+export function countingHashVerifier(options: { concurrency: number; queueLimit: number }): { verifier: HashVerifier; readonly count: number } {
+  let count = 0;
+  const verifier = new HashVerifier(options, async (secret, encoded) => {
+    count += 1;
+    return verifySecret(secret, encoded);
+  });
+  return {
+    verifier,
+    get count() {
+      return count;
+    },
+  };
 }

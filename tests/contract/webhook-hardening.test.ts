@@ -8,11 +8,9 @@
 import request from "supertest";
 import { sql } from "kysely";
 import { SignJWT } from "jose";
-import { HashVerifier } from "../../webhook/credentials/hash-verifier";
-import { verifySecret } from "../../webhook/credentials/django-hashers";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { clientHeaders, hasuraAsks } from "./hasura";
-import { startTestSidecar } from "./sidecar";
+import { countingHashVerifier, startTestSidecar } from "./sidecar";
 import { assign, buildWorld, insertUser, JWT_SECRET, serviceToken, type World } from "./world";
 
 let database: TestDatabase;
@@ -32,17 +30,13 @@ const oplogToken = () => serviceToken(world, world.users.alice, { preset: "oplog
 const forged = (token: string, i: number) => `${token.slice(0, 22)}${String(i).padStart(43, "x")}`;
 
 it("a burst of concurrent wrong secrets buys no more hash work than the limit", async () => {
-  let hashes = 0;
-  const counting = new HashVerifier({ concurrency: 2, queueLimit: 100 }, async (secret, encoded) => {
-    hashes += 1;
-    return verifySecret(secret, encoded);
-  });
-  const sidecar = await startTestSidecar(database.handle, { AUTH_FAILURE_LIMIT: "5" }, { hashVerifier: counting });
+  const hashes = countingHashVerifier({ concurrency: 2, queueLimit: 100 });
+  const sidecar = await startTestSidecar(database.handle, { AUTH_FAILURE_LIMIT: "5" }, { hashVerifier: hashes.verifier });
   try {
     const t = await oplogToken();
     const statuses = await Promise.all(Array.from({ length: 40 }, (_, i) => ask(sidecar.app, forged(t.token, i)).then((r) => r.status)));
     expect(statuses.every((s) => s === 401)).toBe(true);
-    expect(hashes).toBe(5);
+    expect(hashes.count).toBe(5);
   } finally {
     await sidecar.stop();
   }
@@ -50,12 +44,8 @@ it("a burst of concurrent wrong secrets buys no more hash work than the limit", 
 
 it("a holder's proof is renewed by use, so it outlives its first hour while the prefix is flooded", async () => {
   let now = Date.now();
-  let hashes = 0;
-  const counting = new HashVerifier({ concurrency: 2, queueLimit: 64 }, async (secret, encoded) => {
-    hashes += 1;
-    return verifySecret(secret, encoded);
-  });
-  const sidecar = await startTestSidecar(database.handle, { AUTH_FAILURE_LIMIT: "3", AUTH_CACHE_MAX_AGE_SECONDS: "1" }, { hashVerifier: counting, clock: () => now });
+  const hashes = countingHashVerifier({ concurrency: 2, queueLimit: 64 });
+  const sidecar = await startTestSidecar(database.handle, { AUTH_FAILURE_LIMIT: "3", AUTH_CACHE_MAX_AGE_SECONDS: "1" }, { hashVerifier: hashes.verifier, clock: () => now });
   try {
     const t = await oplogToken();
     expect((await ask(sidecar.app, t.token)).status).toBe(200);
@@ -65,7 +55,7 @@ it("a holder's proof is renewed by use, so it outlives its first hour while the 
     }
     for (let i = 0; i < 10; i += 1) expect((await ask(sidecar.app, forged(t.token, i))).status).toBe(401);
     expect((await ask(sidecar.app, t.token)).status).toBe(200);
-    expect(hashes).toBe(1 + 3);
+    expect(hashes.count).toBe(1 + 3);
   } finally {
     await sidecar.stop();
   }

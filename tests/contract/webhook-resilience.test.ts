@@ -9,7 +9,7 @@ import { verifySecret } from "../../webhook/credentials/django-hashers";
 import { openDatabase } from "../../webhook/db/connection";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { clientHeaders, hasuraAsks } from "./hasura";
-import { startTestSidecar, type TestSidecar } from "./sidecar";
+import { countingHashVerifier, startTestSidecar, type TestSidecar } from "./sidecar";
 import { apiToken, buildWorld, loginJwt, serviceToken, type World } from "./world";
 
 let database: TestDatabase;
@@ -85,24 +85,20 @@ describe("hash work is bounded", () => {
 
 describe("a flood of wrong secrets for a known prefix", () => {
   it("is cut off after the limit without more hash work, while the real holder keeps working", async () => {
-    let hashes = 0;
-    const counting = new HashVerifier({ concurrency: 2, queueLimit: 64 }, async (secret, encoded) => {
-      hashes += 1;
-      return verifySecret(secret, encoded);
-    });
-    const sidecar = await startTestSidecar(database.handle, { AUTH_FAILURE_LIMIT: "5" }, { hashVerifier: counting });
+    const hashes = countingHashVerifier({ concurrency: 2, queueLimit: 64 });
+    const sidecar = await startTestSidecar(database.handle, { AUTH_FAILURE_LIMIT: "5" }, { hashVerifier: hashes.verifier });
     try {
       const t = await token();
       expect((await ask(sidecar.app, t.token)).status).toBe(200);
       const forged = (i: number) => `${t.token.slice(0, 22)}${String(i).padStart(43, "x")}`;
-      const hashesBefore = hashes;
+      const hashesBefore = hashes.count;
       for (let i = 0; i < 30; i += 1) expect((await ask(sidecar.app, forged(i))).status).toBe(401);
-      expect(hashes - hashesBefore).toBe(5);
+      expect(hashes.count - hashesBefore).toBe(5);
       expect((await ask(sidecar.app, t.token)).status).toBe(200);
       // Even with its cached answer dropped, the holder's proof of a past verification still works.
       sidecar.sidecar.cache.invalidate(["all"]);
       expect((await ask(sidecar.app, t.token)).status).toBe(200);
-      expect(hashes - hashesBefore).toBe(5);
+      expect(hashes.count - hashesBefore).toBe(5);
       const metrics = (await request(sidecar.app).get("/metrics")).text;
       expect(metrics).toMatch(/sidecar_auth_rejections_total\{reason="rate_limited"\} 25/);
     } finally {
