@@ -2,11 +2,10 @@
 // database in a data directory. Both give the same Kysely<Database> and the same LISTEN interface,
 // so the rest of the code never asks which one it has.
 
-import fs from "node:fs";
-import path from "node:path";
-import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from "kysely";
+import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
-import { EmbeddedDatabaseBusyError } from "../errors";
+import { lockDataDir } from "./data-dir-lock";
+import { discardingTimedOutClients } from "./discarding-pool";
 import { quoteIdentifier } from "./identifiers";
 import { PGliteDialect } from "./pglite-dialect";
 import type { Database } from "./schema";
@@ -99,41 +98,6 @@ function openPostgres(url: string, poolMax: number, onPoolError?: (error: Error)
   };
 }
 
-/**
- * The pool as Kysely sees it, except that a client whose query timed out is destroyed when it is
- * released rather than reused: its socket is most likely dead, and reused it would time out every
- * later query too, for as long as the kernel takes to notice.
- */
-function discardingTimedOutClients(pool: pg.Pool): PostgresPool {
-  const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
-  const wrap = (client: pg.PoolClient): PostgresPoolClient => {
-    let timedOut = false;
-    const query = (...args: unknown[]) => {
-      const result = (client.query as (...a: unknown[]) => unknown)(...args);
-      if (!(result instanceof Promise)) return result;
-      return result.catch((error: unknown) => {
-        if ((error as Error | undefined)?.message === "Query read timeout") timedOut = true;
-        throw error;
-      });
-    };
-    const release = (destroy?: boolean) => {
-      const discard = destroy === true || timedOut;
-      timedOut = false;
-      client.release(discard);
-    };
-    return { query, release } as PostgresPoolClient;
-  };
-  return {
-    async connect() {
-      const client = await pool.connect();
-      let wrapper = wrappers.get(client);
-      if (!wrapper) wrappers.set(client, (wrapper = wrap(client)));
-      return wrapper;
-    },
-    end: () => pool.end(),
-  };
-}
-
 async function openEmbedded(dataDir: string): Promise<DatabaseHandle> {
   const { PGlite, types } = await import("@electric-sql/pglite");
   const inMemory = dataDir === ":memory:";
@@ -171,68 +135,4 @@ async function openEmbedded(dataDir: string): Promise<DatabaseHandle> {
       }
     },
   };
-}
-
-/** Data directories this process has open: the pid file cannot tell two opens in one process apart. */
-const openInThisProcess = new Set<string>();
-
-/**
- * PGlite must only ever be opened once at a time (two instances on one directory corrupt it): a
- * pid file in the data directory says which process has it, and a set says whether this one does.
- */
-function lockDataDir(dataDir: string): () => void {
-  fs.mkdirSync(dataDir, { recursive: true });
-  const key = fs.realpathSync(dataDir);
-  const lockFile = path.join(dataDir, "sidecar.pid");
-  if (openInThisProcess.has(key)) {
-    throw new EmbeddedDatabaseBusyError(`the embedded database in ${dataDir} is in use: this process already has it open; close it first, or set DATABASE_URL`);
-  }
-  // Exclusive create, so two processes starting at once cannot both take a free directory.
-  if (!createLockFile(lockFile)) {
-    const holder = readLockHolder(lockFile);
-    if (holder !== undefined && holder !== process.pid && isAlive(holder)) {
-      throw new EmbeddedDatabaseBusyError(
-        `the embedded database in ${dataDir} is in use by process ${holder}; stop it first, or set DATABASE_URL`,
-      );
-    }
-    // Left by a process that is gone, or by this one without a release: take it over.
-    fs.writeFileSync(lockFile, String(process.pid));
-  }
-  openInThisProcess.add(key);
-  let released = false;
-  return () => {
-    // Idempotent: a second close must not release a later open of the same directory.
-    if (released) return;
-    released = true;
-    openInThisProcess.delete(key);
-    if (readLockHolder(lockFile) === process.pid) fs.rmSync(lockFile, { force: true });
-  };
-}
-
-function createLockFile(lockFile: string): boolean {
-  try {
-    fs.writeFileSync(lockFile, String(process.pid), { flag: "wx" });
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw error;
-  }
-}
-
-function readLockHolder(lockFile: string): number | undefined {
-  try {
-    const pid = Number(fs.readFileSync(lockFile, "utf8").trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
