@@ -84,8 +84,8 @@ export async function applyReferenceSchema(db: Kysely<any>, options: RunnerOptio
 
 /**
  * Rolls back `steps` core migrations (default 1). `all` rolls back every core migration and the
- * repeatable views, and with `referenceSchema` the reference schema too. Any core rollback drops
- * the repeatable views first; the next `migrateUp` re-creates them.
+ * repeatable views, and with `referenceSchema` the reference schema too. Otherwise the views are
+ * dropped only when a step cannot run while they exist; the next `migrateUp` re-creates them.
  */
 export async function migrateDown(
   db: Kysely<any>,

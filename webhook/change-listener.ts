@@ -39,8 +39,8 @@ export class ChangeListener {
     private readonly setCacheEnabled: (enabled: boolean) => void,
     private readonly invalidate: (tags: readonly string[]) => void,
     private readonly events: ChangeListenerEvents = {},
-    private readonly backoff = { initialMs: 250, maxMs: 10_000 },
     private readonly heartbeat?: Heartbeat,
+    private readonly backoff = { initialMs: 250, maxMs: 10_000 },
   ) {}
 
   get connected(): boolean {

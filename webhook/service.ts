@@ -67,7 +67,6 @@ export function createSidecar(options: SidecarOptions): Sidecar {
       },
       onNotification: () => metrics.notifications.inc(),
     },
-    undefined,
     {
       intervalMs: config.listenerHeartbeatSeconds * 1000,
       send: async (payload) => {

@@ -26,7 +26,7 @@ export function registerMigrateCommands(program: Command, ctx: CliContext): void
 
   migrate
     .command("down")
-    .description("roll back the latest core migration (or --steps N, or --all); the generated views go first, and the next `up` re-creates them")
+    .description("roll back the latest core migration (or --steps N, or --all); the generated views are dropped only when a step needs it, and the next `up` re-creates them")
     .option("--steps <n>", "how many core migrations to roll back", "1")
     .option("--all", "roll back every core migration and the generated views")
     .option("--reference-schema", "with --all: also drop the reference app schema (only if this tool created it)")
